@@ -19,6 +19,7 @@ from gymnasium import spaces
 from torch import nn
 
 from sb_ppo2.common.distributions import ProbabilityDistribution, action_param_size, make_distribution
+from sb_ppo2.common.numpy_forward import NumpyActor, numpy_activation
 from sb_ppo2.common.torch_layers import get_activation, linear, nature_cnn, parse_net_arch
 
 
@@ -213,6 +214,10 @@ class ActorCriticPolicy(BasePolicy):
     def _as_tensor(self, obs) -> torch.Tensor:
         return torch.as_tensor(np.asarray(obs), device=self.vf.weight.device)
 
+    def numpy_actor(self):
+        """:return: (NumpyActor or None) a NumPy forward of this policy for acting, where one applies"""
+        return None
+
     def step(self, obs, state=None, mask=None, deterministic: bool = False):
         """
         Act on a batch of observations.
@@ -223,6 +228,10 @@ class ActorCriticPolicy(BasePolicy):
         :param deterministic: (bool) take the most likely action instead of sampling
         :return: (tuple) ``(actions, values, states, neglogp)`` as numpy arrays (states: None)
         """
+        actor = self.numpy_actor()
+        if actor is not None:
+            actions, values, neglogp = actor.step(obs, deterministic)
+            return actions, values, None, neglogp
         with torch.inference_mode():
             dist, values = self(self._as_tensor(obs))
             actions = dist.mode() if deterministic else dist.sample()
@@ -246,6 +255,9 @@ class ActorCriticPolicy(BasePolicy):
         :param obs: (np.ndarray) observation batch
         :return: (np.ndarray) the value of each observation (batch,)
         """
+        actor = self.numpy_actor()
+        if actor is not None:
+            return actor.value(obs).astype(np.float32)
         with torch.inference_mode():
             return self.value_only(self._as_tensor(obs)).cpu().numpy()
 
@@ -299,6 +311,23 @@ class FeedForwardPolicy(ActorCriticPolicy):
             self.cnn = None
             latent_pi_dim, latent_vf_dim = self._build_mlp(processed_obs_size(ob_space), net_arch)
         self._setup_heads(latent_pi_dim, latent_vf_dim)
+
+    def numpy_actor(self):
+        """A NumPy forward for MLP policies on the CPU (rebuilt after ``.to()``); None for CNNs and GPUs."""
+        cached = self.__dict__.get("_numpy_actor", False)
+        if cached is not False:
+            return cached
+        actor = None
+        act = numpy_activation(self.act)
+        if self.cnn is None and act is not None and self.vf.weight.device.type == "cpu":
+            actor = NumpyActor(self, act)
+        self.__dict__["_numpy_actor"] = actor
+        return actor
+
+    def _apply(self, fn, *args, **kwargs):
+        # Moving or casting the parameters replaces their storage: the NumPy views must be rebuilt.
+        self.__dict__["_numpy_actor"] = False
+        return super()._apply(fn, *args, **kwargs)
 
     def _build_mlp(self, n_input: int, net_arch) -> tuple[int, int]:
         """Create the shared layers and the pi / vf towers (SB2's ``mlp_extractor``)."""

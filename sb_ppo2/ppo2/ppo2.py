@@ -115,7 +115,7 @@ class PPO2(ActorCriticRLModel):
         self._small_network = getattr(policy, "cnn", None) is None
         policy.to(self._torch_device)
         self._bind_policy(policy)
-        self.optimizer = torch.optim.Adam(policy.parameters(), lr=1e-4, eps=1e-5)
+        self.optimizer = _make_adam(policy.parameters(), self._torch_device)
         if self.cliprange_vf is None:
             # SB2's legacy behaviour: the value function is clipped with the policy's range.
             self.cliprange_vf = self.cliprange
@@ -217,6 +217,11 @@ class PPO2(ActorCriticRLModel):
             # SB2 shuffled with numpy's global generator; keeping it keeps seeded runs comparable.
             inds = np.arange(self.n_batch)
             np.random.shuffle(inds)
+            if batch_size == self.n_batch:
+                # One minibatch holds the whole rollout: its order cannot change the mean losses.
+                stats.append(self._train_step(lr_now, cliprange_now, *batch, update, writer,
+                                              cliprange_vf=cliprange_vf_now))
+                continue
             for start in range(0, self.n_batch, batch_size):
                 mb_inds = torch.as_tensor(inds[start:start + batch_size], device=device)
                 stats.append(self._train_step(lr_now, cliprange_now, *[t[mb_inds] for t in batch], update, writer,
@@ -329,6 +334,15 @@ class PPO2(ActorCriticRLModel):
         model.setup_model()
         model.load_parameters(params)
         return model
+
+
+def _make_adam(params, device: torch.device) -> torch.optim.Adam:
+    """Adam with SB2's epsilon; the fused kernel (one call for all parameters) where torch offers it."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=1e-4, eps=1e-5, fused=True)
+    except (RuntimeError, TypeError, ValueError):  # older torch, or a device without the fused kernel
+        return torch.optim.Adam(params, lr=1e-4, eps=1e-5, foreach=device.type == "cuda" or None)
 
 
 def _plain_number(value: Any) -> Any:
