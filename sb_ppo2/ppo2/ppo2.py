@@ -22,6 +22,7 @@ from sb_ppo2.common.schedules import constfn, get_schedule_fn
 from sb_ppo2.ppo2.hyperparams import check_ppo2_hyperparameters, resolve_device
 from sb_ppo2.ppo2.loss import normalize_advantages, ppo2_loss
 from sb_ppo2.ppo2.rollout import Runner, swap_and_flatten
+from sb_ppo2.ppo2.safeguards import UpdateSnapshot, check_losses_finite, check_rollout_finite
 
 __all__ = ["PPO2", "Runner", "constfn", "explained_variance", "get_schedule_fn", "logger", "safe_mean",
            "swap_and_flatten", "total_episode_reward_logger"]
@@ -181,16 +182,23 @@ class PPO2(ActorCriticRLModel):
         lr_now = self.learning_rate(frac)
         cliprange_now = self.cliprange(frac)
         cliprange_vf_now = cliprange_vf(frac)
-        callback.on_rollout_start()
-        rollout = self.runner.run(callback)
-        callback.on_rollout_end()
-        if not self.runner.continue_training:
-            return False
-        obs, returns, masks, actions, values, neglogpacs, states, ep_infos, true_reward = rollout
+        snapshot = UpdateSnapshot(self)
+        try:  # on any failure (Ctrl-C, a dead env worker, NaN) go back to the last finished update
+            callback.on_rollout_start()
+            rollout = self.runner.run(callback)
+            callback.on_rollout_end()
+            if not self.runner.continue_training:
+                return False
+            obs, returns, masks, actions, values, neglogpacs, states, ep_infos, true_reward = rollout
+            check_rollout_finite(obs, true_reward, self.n_envs, self.n_steps)
+            t_rollout_end = time.time()
+            loss_means = self._update(obs, returns, masks, actions, values, neglogpacs, states, lr_now,
+                                      cliprange_now, cliprange_vf_now, update, writer)
+            check_losses_finite(loss_means, self.loss_names)
+        except BaseException:
+            snapshot.restore(self)
+            raise
         self.ep_info_buf.extend(ep_infos)
-        t_rollout_end = time.time()
-        loss_means = self._update(obs, returns, masks, actions, values, neglogpacs, states, lr_now, cliprange_now,
-                                  cliprange_vf_now, update, writer)
         t_now = time.time()
         self._last_timing = {"rollout_s": t_rollout_end - t_start, "update_s": t_now - t_rollout_end}
         if writer is not None:
@@ -211,6 +219,8 @@ class PPO2(ActorCriticRLModel):
         batch = [torch.as_tensor(a, device=device) for a in (obs, returns, masks, actions, values, neglogpacs)]
         for group in self.optimizer.param_groups:
             group["lr"] = lr_now
+        if self.train_model.recurrent:
+            return self._update_recurrent(batch, states, lr_now, cliprange_now, cliprange_vf_now, update, writer)
         batch_size = self.n_batch // self.nminibatches
         stats = []
         for _ in range(self.noptepochs):
@@ -228,14 +238,47 @@ class PPO2(ActorCriticRLModel):
                                               cliprange_vf=cliprange_vf_now))
         return torch.stack(stats).mean(0).tolist()  # one host sync per update
 
+    def _update_recurrent(self, batch: list[torch.Tensor], states: np.ndarray, lr_now: float, cliprange_now: float,
+                          cliprange_vf_now: float, update: int, writer) -> list[float]:
+        """
+        SB2's recurrent minibatching: each minibatch is ``n_envs // nminibatches`` whole env sequences.
+
+        The LSTM is re-run over each env's ``n_steps`` rows from that env's state at the start of the rollout,
+        with the stored done masks resetting it inside the sequence.
+
+        :param batch: ([torch.Tensor]) obs, returns, masks, actions, values, neglogpacs (rows ``env * n_steps + t``)
+        :param states: (np.ndarray) the recurrent states at the start of the rollout (n_envs, ...)
+        :return: ([float]) the mean of each of ``loss_names`` over all minibatches
+        """
+        device = self._torch_device
+        envs_per_batch = self.n_envs // self.nminibatches
+        env_indices = np.arange(self.n_envs)
+        flat_indices = np.arange(self.n_batch).reshape(self.n_envs, self.n_steps)
+        states = torch.as_tensor(np.asarray(states, dtype=np.float32), device=device)
+        stats = []
+        for _ in range(self.noptepochs):
+            np.random.shuffle(env_indices)  # SB2: numpy's global generator
+            for start in range(0, self.n_envs, envs_per_batch):
+                mb_env_inds = env_indices[start:start + envs_per_batch]
+                mb_flat_inds = torch.as_tensor(flat_indices[mb_env_inds].ravel(), device=device)
+                stats.append(self._train_step(lr_now, cliprange_now, *[t[mb_flat_inds] for t in batch], update,
+                                              writer, states=states[torch.as_tensor(mb_env_inds, device=device)],
+                                              cliprange_vf=cliprange_vf_now))
+        return torch.stack(stats).mean(0).tolist()
+
     def _train_step(self, learning_rate, cliprange, obs, returns, masks, actions, values, neglogpacs, update, writer,
                     states=None, cliprange_vf=None) -> torch.Tensor:
         """
         One Adam step on one minibatch (SB2's signature; arrays are torch tensors here).
 
+        :param states: (torch.Tensor) recurrent policies: the state at the start of each env sequence of the
+            minibatch (its rows are those sequences, env-major); ``masks`` then reset it inside them
         :return: (torch.Tensor) ``[policy_loss, value_loss, policy_entropy, approxkl, clipfrac]``, not synced
         """
-        dist, values_pred = self.train_model(obs)
+        if states is None:
+            dist, values_pred = self.train_model(obs)
+        else:
+            dist, values_pred, _ = self.train_model.evaluate_sequences(obs, states, masks)
         neglogp = dist.neglogp(actions)
         advantages = normalize_advantages(returns - values)
         use_vf_clip = cliprange_vf is not None and cliprange_vf >= 0
