@@ -59,7 +59,9 @@ def test_zip_layout_matches_sb2(tmp_path):
     model.learn(256)
     model.save(str(tmp_path / "agent"))
     with zipfile.ZipFile(tmp_path / "agent.zip") as archive:
-        assert sorted(archive.namelist()) == ["data", "parameter_list", "parameters"]
+        # SB2's three members, plus sb_ppo2's resume state (SB2 ignores members it does not know)
+        assert sorted(archive.namelist()) == ["data", "parameter_list", "parameters", "sb_ppo2_optimizer",
+                                              "sb_ppo2_state"]
         assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
         data = json.loads(archive.read("data"))
         names = json.loads(archive.read("parameter_list"))
@@ -172,3 +174,19 @@ def test_parameters_api(tmp_path):
     other.load_parameters(str(tmp_path / "m.zip"))
     for name, value in other.get_parameters().items():
         np.testing.assert_allclose(value, params[name])
+
+
+def test_resume_keeps_timesteps_and_adam_state(tmp_path):
+    import torch
+
+    env = DummyVecEnv([lambda: IdentityEnv(10)])
+    model = PPO2("MlpPolicy", env, n_steps=32, nminibatches=1, seed=0)
+    model.learn(128)
+    model.save(str(tmp_path / "ckpt"))
+    loaded = PPO2.load(str(tmp_path / "ckpt"), env=env)
+    assert loaded.num_timesteps == 128
+    for p_saved, p_loaded in zip(model.act_model.parameters(), loaded.act_model.parameters()):
+        for key, value in model.optimizer.state[p_saved].items():
+            assert torch.equal(value, loaded.optimizer.state[p_loaded][key])
+    loaded.learn(64, reset_num_timesteps=False)
+    assert loaded.num_timesteps == 192

@@ -293,7 +293,8 @@ class BaseRLModel(ABC):
 
     # --- files ----------------------------------------------------------------------------------------------
     @staticmethod
-    def _save_to_file(save_path, data: dict | None = None, params: dict | None = None, cloudpickle: bool = False):
+    def _save_to_file(save_path, data: dict | None = None, params: dict | None = None, cloudpickle: bool = False,
+                      extra_members: dict | None = None):
         """
         Write a model file (SB2's zip layout, or the legacy cloudpickle with ``cloudpickle=True``).
 
@@ -306,7 +307,7 @@ class BaseRLModel(ABC):
         if cloudpickle:
             save_to_cloudpickle(save_path, data, params)
         else:
-            save_to_zip(save_path, data, params)
+            save_to_zip(save_path, data, params, extra_members)
 
     @staticmethod
     def _load_from_file(load_path, load_data: bool = True, custom_objects: dict | None = None):

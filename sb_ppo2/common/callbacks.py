@@ -245,13 +245,18 @@ class CheckpointCallback(BaseCallback):
     :param save_path: (str) Path to the folder where the model will be saved.
     :param name_prefix: (str) Common prefix to the saved models
     :param verbose: (int) at 2 and above, print each checkpoint's path
+    :param save_vecnormalize: (bool) extension beyond SB2: when the training env has a ``VecNormalize``, also
+        save its statistics next to each checkpoint as ``<name_prefix>_vecnormalize_<num_timesteps>_steps.pkl``
+        (a run resumed from the model alone would otherwise restart its normalisation from scratch)
     """
 
-    def __init__(self, save_freq: int, save_path: str, name_prefix: str = "rl_model", verbose: int = 0):
+    def __init__(self, save_freq: int, save_path: str, name_prefix: str = "rl_model", verbose: int = 0,
+                 save_vecnormalize: bool = True):
         super().__init__(verbose)
         self.save_freq = save_freq
         self.save_path = save_path
         self.name_prefix = name_prefix
+        self.save_vecnormalize = save_vecnormalize
 
     def _init_callback(self) -> None:
         # Create folder if needed
@@ -264,6 +269,13 @@ class CheckpointCallback(BaseCallback):
             self.model.save(path)
             if self.verbose > 1:
                 print(f"Saving model checkpoint to {path}")
+            vec_normalize = self.model.get_vec_normalize_env() if self.save_vecnormalize else None
+            if vec_normalize is not None:
+                stats_path = os.path.join(self.save_path,
+                                          f"{self.name_prefix}_vecnormalize_{self.num_timesteps}_steps.pkl")
+                vec_normalize.save(stats_path)
+                if self.verbose > 1:
+                    print(f"Saving VecNormalize statistics to {stats_path}")
         return True
 
 

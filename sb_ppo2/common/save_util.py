@@ -187,15 +187,16 @@ def bytes_to_params(serialized_params: bytes, param_list: list[str]) -> OrderedD
     return params
 
 
-def save_to_zip(save_path, data: dict | None, params: dict | None) -> None:
+def save_to_zip(save_path, data: dict | None, params: dict | None, extra_members: dict | None = None) -> None:
     """
     Write SB2's zip layout (members ``data``, ``parameters``, ``parameter_list``, stored uncompressed).
 
     :param save_path: (str or file) destination; a path is written atomically
     :param data: (dict) the model's data dict
     :param params: (OrderedDict) the parameters
+    :param extra_members: (dict) more members (name -> bytes); SB2 ignores members it does not know
     """
-    members = {}
+    members = dict(extra_members or {})
     if data is not None:
         members["data"] = data_to_json(data)
     if params is not None:
@@ -246,13 +247,21 @@ def load_from_file(load_path, custom_objects: dict | None = None) -> tuple[dict 
                 load_path += ".zip"
             else:
                 raise ValueError(f"Error: the file {load_path} could not be found")
-    try:
-        return _load_zip(load_path, custom_objects)
-    except zipfile.BadZipFile:
-        warnings.warn("It appears you are loading from a file with old format. Older cloudpickle format has been "
-                      "replaced with zip-archived models. Consider saving the model with new format.",
-                      DeprecationWarning)
-        return _load_cloudpickle(load_path, custom_objects)
+    if zipfile.is_zipfile(load_path):
+        try:
+            return _load_zip(load_path, custom_objects)
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, json.JSONDecodeError, UnicodeDecodeError) as err:
+            # A damaged archive is not an old-format pickle: say so instead of trying to unpickle it.
+            raise ValueError(f"{_describe(load_path)} is a damaged model zip (truncated or corrupt?): "
+                             f"{type(err).__name__}: {err}") from err
+    warnings.warn("It appears you are loading from a file with old format. Older cloudpickle format has been "
+                  "replaced with zip-archived models. Consider saving the model with new format.",
+                  DeprecationWarning)
+    return _load_cloudpickle(load_path, custom_objects)
+
+
+def _describe(load_path) -> str:
+    return load_path if isinstance(load_path, str) else "the given file object"
 
 
 def _load_zip(load_path, custom_objects: dict | None) -> tuple[dict | None, Any]:
@@ -327,3 +336,24 @@ def load_running_mean_std(load_path: str):
     if not isinstance(loaded, RunningMeanStd):
         raise ValueError(f"{load_path} does not hold RunningMeanStd statistics (found {type(loaded).__name__})")
     return loaded
+
+
+def read_extra_members(load_path, prefix: str = "sb_ppo2_") -> dict[str, bytes]:
+    """
+    Read the zip members that sb_ppo2 adds to SB2's layout (optimizer state, timestep count).
+
+    :param load_path: (str or file) a model file (a legacy pickle has none)
+    :param prefix: (str) member-name prefix
+    :return: (dict) member name -> bytes
+    """
+    if isinstance(load_path, str | os.PathLike):
+        load_path = os.fspath(load_path)
+        if not os.path.exists(load_path) and os.path.exists(load_path + ".zip"):
+            load_path += ".zip"
+    else:
+        load_path.seek(0)
+    try:
+        with zipfile.ZipFile(load_path, "r") as archive:
+            return {name: archive.read(name) for name in archive.namelist() if name.startswith(prefix)}
+    except (zipfile.BadZipFile, OSError):
+        return {}

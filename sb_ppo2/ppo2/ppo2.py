@@ -21,6 +21,8 @@ from sb_ppo2.common.policies import ActorCriticPolicy, policy_name_of
 from sb_ppo2.common.schedules import constfn, get_schedule_fn
 from sb_ppo2.ppo2.hyperparams import check_ppo2_hyperparameters, resolve_device
 from sb_ppo2.ppo2.loss import normalize_advantages, ppo2_loss
+from sb_ppo2.common.save_util import read_extra_members
+from sb_ppo2.ppo2.resume import restore_training_state, training_state_members
 from sb_ppo2.ppo2.rollout import Runner, swap_and_flatten
 from sb_ppo2.ppo2.safeguards import UpdateSnapshot, check_losses_finite, check_rollout_finite
 
@@ -338,7 +340,8 @@ class PPO2(ActorCriticRLModel):
         :param cloudpickle: (bool) write SB2's legacy cloudpickle format instead (``.pkl``)
         """
         data = {key: getattr(self, key) for key in _SAVED_KEYS}
-        self._save_to_file(save_path, data=data, params=self.get_parameters(), cloudpickle=cloudpickle)
+        self._save_to_file(save_path, data=data, params=self.get_parameters(), cloudpickle=cloudpickle,
+                           extra_members=training_state_members(self))
 
     @classmethod
     def load(cls, load_path, env=None, custom_objects=None, **kwargs) -> PPO2:
@@ -376,6 +379,7 @@ class PPO2(ActorCriticRLModel):
         model.set_env(env)
         model.setup_model()
         model.load_parameters(params)
+        restore_training_state(model, read_extra_members(load_path))
         return model
 
 
