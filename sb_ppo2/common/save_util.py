@@ -316,7 +316,10 @@ def load_vec_normalize_pickle(load_path: str):
     from sb_ppo2.common.vec_env.vec_normalize import VecNormalize
 
     with open(load_path, "rb") as handle:
-        loaded = _safe_load_or_explain(handle, load_path)
+        try:
+            loaded = _safe_load_or_explain(handle, load_path)
+        except ValueError as err:
+            raise ValueError(f"{load_path} does not hold VecNormalize statistics: {err}") from err
     if not isinstance(loaded, VecNormalize):
         raise ValueError(f"{load_path} does not hold VecNormalize statistics (found {type(loaded).__name__})")
     return loaded
