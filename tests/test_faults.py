@@ -132,8 +132,9 @@ def test_keyboard_interrupt_during_update_restores_parameters_and_adam(monkeypat
 
 
 # --- saving -----------------------------------------------------------------------------------------------
-def test_unwritable_folder_leaves_previous_file(tmp_path):
+def test_unwritable_folder_leaves_previous_file(tmp_path, monkeypatch):
     import os
+    import tempfile
 
     model = PPO2("MlpPolicy", identity_vec())
     target = tmp_path / "m.zip"
@@ -141,13 +142,17 @@ def test_unwritable_folder_leaves_previous_file(tmp_path):
     before = target.read_bytes()
     os.chmod(tmp_path, 0o500)
     try:
-        if os.access(tmp_path, os.W_OK):
-            pytest.skip("running as a user that can write to read-only folders (root)")
+        if os.access(tmp_path, os.W_OK):  # root ignores permissions: make creating files fail as it would
+            def denied(*_args, **_kwargs):
+                raise PermissionError(13, "Permission denied", str(tmp_path))
+
+            monkeypatch.setattr(tempfile, "mkstemp", denied)
         with pytest.raises(OSError):
             model.save(str(target))
     finally:
         os.chmod(tmp_path, 0o700)
     assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.zip"]
 
 
 def test_failing_writer_leaves_previous_file_and_no_partial(tmp_path, monkeypatch):

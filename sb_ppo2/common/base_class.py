@@ -360,9 +360,16 @@ class ActorCriticRLModel(BaseRLModel):
         """
         Get the model's action(s) for an observation or a batch of observations.
 
+        Recurrent policies (``MlpLstmPolicy``, ...), as in SB2: pass the returned state back at the next call and
+        ``mask=done`` (the done flags of the previous ``env.step``); ``state=None`` means ``model.initial_state``.
+        They act on exactly ``n_envs`` observations (the number of envs the model was trained with), else a
+        ``ValueError``.  To act for one env, pad: ``padded = np.zeros((model.n_envs,) + obs_shape)``,
+        ``padded[0] = obs``, and use ``action[0]`` (``evaluate_policy`` does this).
+
         :param observation: (np.ndarray) one observation, or a batch (n, *obs_shape)
-        :param state: (np.ndarray) the last recurrent states (None for feed-forward policies)
-        :param mask: (np.ndarray) the last done flags (recurrent policies)
+        :param state: (np.ndarray) the last recurrent states ``(n_envs, 2 * n_lstm)`` (None for feed-forward
+            policies, or for the initial state)
+        :param mask: (np.ndarray) the last done flags ``(n_envs,)`` (recurrent policies)
         :param deterministic: (bool) take the most likely action instead of sampling
         :return: ((np.ndarray, np.ndarray)) the action(s), clipped to a Box space's bounds, and the next state
         """
@@ -373,6 +380,7 @@ class ActorCriticRLModel(BaseRLModel):
         observation = self._check_observation(observation)
         vectorized_env = self._is_vectorized_observation(observation, self.observation_space)
         observation = observation.reshape((-1, *self.observation_space.shape))
+        self._check_recurrent_inputs(observation, state, mask)
         actions, _, states, _ = self.step(observation, state, mask, deterministic=deterministic)
         clipped_actions = actions
         if isinstance(self.action_space, spaces.Box):
@@ -387,7 +395,8 @@ class ActorCriticRLModel(BaseRLModel):
         """
         The policy's action distribution for observations, or the probability of given actions.
 
-        :param observation: (np.ndarray) one observation or a batch
+        :param observation: (np.ndarray) one observation or a batch (recurrent policies: exactly ``n_envs``
+            observations, see ``predict``)
         :param state: (np.ndarray) recurrent states
         :param mask: (np.ndarray) done flags (recurrent policies)
         :param actions: (np.ndarray) if given, return the probability (density for Box) of these actions
@@ -401,6 +410,7 @@ class ActorCriticRLModel(BaseRLModel):
         observation = self._check_observation(observation)
         vectorized_env = self._is_vectorized_observation(observation, self.observation_space)
         observation = observation.reshape((-1, *self.observation_space.shape))
+        self._check_recurrent_inputs(observation, state, mask)
         actions_proba = self.proba_step(observation, state, mask)
         if len(actions_proba) == 0:
             warnings.warn(f"Warning: action probability is not implemented for {type(self.action_space).__name__} "
@@ -418,6 +428,21 @@ class ActorCriticRLModel(BaseRLModel):
                 raise ValueError("Error: The environment must be vectorized when using recurrent policies.")
             prob = prob[0]
         return prob
+
+    def _check_recurrent_inputs(self, observation: np.ndarray, state, mask) -> None:
+        """
+        Recurrent policies act on exactly ``n_envs`` observations (SB2's fixed acting batch): check the batch,
+        the state and the mask before running the policy, with an error that says how to act for fewer envs.
+
+        :param observation: (np.ndarray) the batch, already reshaped to ``(n,) + obs_shape``
+        :param state: (np.ndarray) the recurrent states
+        :param mask: (array-like) the done flags
+        :raises ValueError: when a shape does not fit
+        """
+        policy = self.act_model
+        if policy is None or not getattr(policy, "recurrent", False) or not hasattr(policy, "check_inputs"):
+            return
+        policy.check_inputs(observation.shape[0], state, mask)
 
     def _probability_of_actions(self, observation, actions, actions_proba, logp: bool):
         """Probability (or log-probability / density) of given actions under ``actions_proba`` (SB2's rules)."""

@@ -479,3 +479,21 @@ def register_policy(name: str, policy: type) -> None:
 def policy_name_of(policy: Any) -> str:
     """:return: (str) a readable name for a policy class or name"""
     return policy if isinstance(policy, str) else getattr(policy, "__name__", repr(policy))
+
+
+# --- recurrent policies (sb_ppo2.common.lstm_policies), re-exported under SB2's module path ------------------
+# Imported last: lstm_policies builds on the classes above.  Importing sb_ppo2 (any submodule) loads this
+# module first, so the cycle always resolves here.
+from sb_ppo2.common.lstm_policies import (  # noqa: E402
+    CnnLnLstmPolicy,
+    CnnLstmPolicy,
+    LstmPolicy,
+    MlpLnLstmPolicy,
+    MlpLstmPolicy,
+    RecurrentActorCriticPolicy,
+)
+
+_policy_registry[ActorCriticPolicy].update({
+    "CnnLstmPolicy": CnnLstmPolicy, "CnnLnLstmPolicy": CnnLnLstmPolicy,
+    "MlpLstmPolicy": MlpLstmPolicy, "MlpLnLstmPolicy": MlpLnLstmPolicy,
+})

@@ -157,6 +157,36 @@ class FunctionRecord:
                            "pass a replacement with custom_objects={...}")
 
 
+class ClassRecord:
+    """
+    A class that cloudpickle pickled by value (defined in ``__main__``, e.g. a custom policy), kept as data.
+
+    Only its name is used: it becomes a ``PolicyRef`` resolved against the policy registry (a script that
+    registers its policy under the same name, as the zoo's scripts do, gets its class back).
+    """
+
+    def __init__(self, type_constructor=None, name=None, bases=(), *args, **kwargs):
+        self.name = name if isinstance(name, str) else "?"
+        self.bases = bases
+        self.state: dict = {}
+
+    def set_state(self, state, slotstate=None) -> ClassRecord:
+        if isinstance(state, dict):
+            self.state.update({k: v for k, v in state.items() if isinstance(k, str) and k.startswith("__")})
+        return self
+
+    @property
+    def module(self) -> str:
+        module = self.state.get("__module__")
+        return module if isinstance(module, str) else "__main__"
+
+
+def _class_setstate(obj, state, *args):
+    if isinstance(state, tuple) and len(state) == 2:
+        state = state[0]
+    return obj.set_state(state) if isinstance(obj, ClassRecord) else obj
+
+
 def _fill_function(func, *args):
     if len(args) == 1:  # cloudpickle >= 0.5.x: _fill_function(func, state)
         return func.fill(args[0])
@@ -205,6 +235,8 @@ _CLOUDPICKLE_RECORDERS = {
     "subimport": _subimport,
     "dynamic_subimport": _subimport,
     "_get_cell_contents": _Inert,
+    "_make_skeleton_class": ClassRecord,
+    "_class_setstate": _class_setstate,
 }
 
 
@@ -266,6 +298,25 @@ def _activation_global(module: str, name: str):
     return None
 
 
+class _TorchFunctionsRef:
+    """Stands for ``torch._C._VariableFunctions``: only its activations can be fetched (see ``_restricted_getattr``)."""
+
+
+def _restricted_getattr(obj: Any, name: str, *default: Any) -> Any:
+    """
+    ``builtins.getattr`` as files may use it: only to fetch a torch activation by name.
+
+    cloudpickle writes ``torch.relu`` as ``getattr(torch._C._VariableFunctions, "relu")``, so a model saved with
+    ``act_fun=torch.relu`` needs this; any other use (``getattr(<anything else>, ...)``) is refused.
+    """
+    import torch
+
+    if isinstance(obj, _TorchFunctionsRef) and isinstance(name, str) and name.lower() in _ACTIVATION_NAMES:
+        return getattr(torch, name)
+    raise UnsafePickleError(f"refusing builtins.getattr({type(obj).__name__}, {name!r}): files may only use it to "
+                            "name torch activations")
+
+
 def _sb_class(module: str, name: str):
     """sb_ppo2's own data classes, also under SB2's module paths (``stable_baselines.*``)."""
     from sb_ppo2.common import schedules
@@ -310,6 +361,12 @@ class SafeUnpickler(pickle.Unpickler):
             return _SPACE_STANDINS[name]
         if module.startswith("cloudpickle") and name in _CLOUDPICKLE_RECORDERS:
             return _CLOUDPICKLE_RECORDERS[name]
+        if key == ("builtins", "type"):
+            return _Inert  # only ever the first argument of a recorded skeleton class
+        if key == ("builtins", "getattr"):
+            return _restricted_getattr
+        if key in (("torch._C", "_VariableFunctions"), ("torch._C", "_VariableFunctionsClass")):
+            return _TorchFunctionsRef()
         resolved = _sb_class(module, name)
         if resolved is not None:
             return resolved
@@ -365,6 +422,8 @@ def finalize(obj: Any, _depth: int = 0) -> Any:
         return obj.to_space()
     if isinstance(obj, FunctionRecord):
         return _resolve_schedule(obj)
+    if isinstance(obj, ClassRecord):
+        return PolicyRef(obj.module, obj.name)
     if isinstance(obj, collections.OrderedDict):
         return collections.OrderedDict((k, finalize(v, _depth + 1)) for k, v in obj.items())
     if isinstance(obj, dict):

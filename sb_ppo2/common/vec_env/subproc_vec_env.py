@@ -92,10 +92,13 @@ class SubprocVecEnv(VecEnv):
             process.start()
             self.processes.append(process)
             work_remote.close()
-        self.remotes[0].send(("get_spaces", None))
         try:
+            try:
+                self.remotes[0].send(("get_spaces", None))
+            except (BrokenPipeError, EOFError, OSError):
+                pass  # worker 0 already died (its constructor raised?): its error report is read by _receive
             observation_space, action_space = self._receive(0)
-        except EnvWorkerError:  # e.g. env 0's constructor raised: stop the other workers too
+        except EnvWorkerError:  # stop the other workers too, so that none is left behind
             self._terminate()
             raise
         VecEnv.__init__(self, n_envs, observation_space, action_space)

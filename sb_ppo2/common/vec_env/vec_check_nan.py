@@ -54,10 +54,11 @@ class VecCheckNan(VecEnvWrapper):
             array = np.asarray(val)
             if not np.issubdtype(array.dtype, np.number) and array.dtype != bool:
                 continue
-            if np.any(np.isnan(array)):
-                found.append((name, "nan"))
+            # SB2's order: inf is reported before nan for the same value.
             if self.check_inf and np.any(np.isinf(array)):
                 found.append((name, "inf"))
+            if np.any(np.isnan(array)):
+                found.append((name, "nan"))
         if not found:
             return
         self._user_warned = True
