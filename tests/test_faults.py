@@ -302,3 +302,31 @@ def test_same_seed_same_parameters(vec_cls):
     first, second = train(), train()
     for name in first:
         np.testing.assert_array_equal(first[name], second[name])
+
+
+def test_predict_discrete_observation_out_of_space():
+    model = PPO2("MlpPolicy", identity_vec())
+    with pytest.raises(ValueError, match="not in the observation space"):
+        model.predict(np.array(1.5))
+    with pytest.raises(ValueError, match="not in the observation space"):
+        model.predict(np.array([3, 10]))
+    model.predict(np.array([3.0, 9.0]))  # integral floats are fine
+
+
+def test_vec_env_step_rejects_actions_outside_the_space():
+    env = identity_vec()
+    env.reset()
+    with pytest.raises(ValueError, match="outside the action space"):
+        env.step(np.array([10]))
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.array([1, 2]))
+    with pytest.raises(ValueError, match="integers"):
+        env.step(np.array([0.5]))
+    sub = SubprocVecEnv([lambda: IdentityEnv(3)], start_method="fork")
+    try:
+        sub.reset()
+        with pytest.raises(ValueError, match="outside the action space"):
+            sub.step(np.array([-1]))
+        sub.step(np.array([2]))  # still usable afterwards
+    finally:
+        sub.close()

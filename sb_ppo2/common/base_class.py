@@ -18,6 +18,7 @@ from sb_ppo2.common.misc_util import set_global_seeds
 from sb_ppo2.common.policies import ActorCriticPolicy, BasePolicy, SB2Param, get_policy_from_name
 from sb_ppo2.common.save_util import load_from_file, save_to_cloudpickle, save_to_zip
 from sb_ppo2.common.vec_env import DummyVecEnv, VecEnv, unwrap_vec_normalize
+from sb_ppo2.common.vec_env.util import discrete_bounds
 
 
 def _sb2_to_torch(array: np.ndarray, kind: str) -> np.ndarray:
@@ -478,12 +479,20 @@ class ActorCriticRLModel(BaseRLModel):
         return prob
 
     def _check_observation(self, observation) -> np.ndarray:
-        """Reject observations whose dtype cannot be those of the observation space (clear ``ValueError``)."""
+        """Reject observations whose dtype or values cannot be those of the observation space (``ValueError``)."""
         observation = np.array(observation)
         if observation.dtype == object or not (np.issubdtype(observation.dtype, np.number)
                                                or observation.dtype == bool):
             raise ValueError(f"Error: observation must be numeric for the observation space {self.observation_space}, "
                              f"got dtype {observation.dtype}")
+        space = self.observation_space
+        if isinstance(space, spaces.Discrete | spaces.MultiDiscrete | spaces.MultiBinary):
+            # One-hot encoding would silently truncate 1.5 or wrap -1: say so instead.
+            low, high = discrete_bounds(space)
+            integral = np.issubdtype(observation.dtype, np.integer) or observation.dtype == bool or (
+                np.all(np.isfinite(observation)) and np.all(observation == np.round(observation)))
+            if not integral or np.any(observation < low) or np.any(observation > high):
+                raise ValueError(f"Error: observation {observation.tolist()} is not in the observation space {space}")
         return observation
 
     @staticmethod
@@ -529,6 +538,80 @@ class ActorCriticRLModel(BaseRLModel):
                              "observation shape.")
         raise ValueError(f"Error: Cannot determine if the observation is vectorized with the space type "
                          f"{observation_space}.")
+
+    # --- behaviour cloning ----------------------------------------------------------------------------------
+    def pretrain(self, dataset, n_epochs: int = 10, learning_rate: float = 1e-4, adam_epsilon: float = 1e-8,
+                 val_interval: int | None = None):
+        """
+        Pretrain the policy with behaviour cloning on expert data (SB2's ``pretrain``): cross-entropy between the
+        policy's logits and the expert actions for ``Discrete`` actions, mean squared error between the
+        deterministic action (the Gaussian mean) and the expert actions for ``Box`` actions.  A new Adam optimiser
+        (``learning_rate``, ``adam_epsilon``) is used; the model's own optimizer state is left alone.
+
+        Unlike SB2, the weights are NOT re-initialised first: pretraining a loaded or trained model continues from
+        its current weights (SB2 re-initialised every variable, issue #921), and ``pretrain`` can be called
+        several times on one model (SB2 failed on the second call, issue #538).
+
+        :param dataset: (ExpertDataset) the expert data (``sb_ppo2.gail.ExpertDataset``)
+        :param n_epochs: (int) number of passes over the training split
+        :param learning_rate: (float) Adam learning rate
+        :param adam_epsilon: (float) Adam epsilon
+        :param val_interval: (int) with verbose > 0, report the training and validation losses every
+            ``val_interval`` epochs (default: 1 if n_epochs < 10 else n_epochs // 10)
+        :return: (ActorCriticRLModel) self
+        """
+        continuous = isinstance(self.action_space, spaces.Box)
+        discrete = isinstance(self.action_space, spaces.Discrete)
+        assert discrete or continuous, "Only Discrete and Box action spaces are supported"
+        if getattr(self.act_model, "recurrent", False):
+            raise NotImplementedError("pretrain is not available for recurrent policies (SB2 could not feed their "
+                                      "states either): pretrain a feed-forward policy")
+        if val_interval is None:
+            val_interval = 1 if n_epochs < 10 else int(n_epochs / 10)
+        policy = self.act_model
+        optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate, eps=adam_epsilon)
+        if self.verbose > 0:
+            print("Pretraining with Behavior Cloning...")
+        with self._torch_threads():
+            for epoch_idx in range(int(n_epochs)):
+                train_loss = 0.0
+                for _ in range(len(dataset.train_loader)):
+                    loss = self._behaviour_cloning_loss(*dataset.get_next_batch("train"), continuous)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    train_loss += loss.item()
+                train_loss /= len(dataset.train_loader)
+                if self.verbose > 0 and (epoch_idx + 1) % val_interval == 0:
+                    val_loss = self._validation_loss(dataset, continuous)
+                    print(f"==== Training progress {100 * (epoch_idx + 1) / n_epochs:.2f}% ====")
+                    print(f"Epoch {epoch_idx + 1}")
+                    print(f"Training loss: {train_loss:.6f}, Validation loss: {val_loss:.6f}")
+                    print()
+        if self.verbose > 0:
+            print("Pretraining done.")
+        return self
+
+    def _behaviour_cloning_loss(self, expert_obs, expert_actions, continuous: bool) -> torch.Tensor:
+        """:return: (torch.Tensor) SB2's pretrain loss on one batch (MSE on the mean, or cross-entropy)"""
+        policy = self.act_model
+        device = next(policy.parameters()).device
+        obs = torch.as_tensor(np.asarray(expert_obs).reshape((-1, *self.observation_space.shape)), device=device)
+        latent_pi, _ = policy.extract_latent(obs)
+        output = policy.pi(latent_pi)  # logits (Discrete) or the Gaussian mean, the deterministic action (Box)
+        if continuous:
+            actions = torch.as_tensor(np.asarray(expert_actions, dtype=np.float32), device=device)
+            return torch.mean(torch.square(actions.reshape(output.shape) - output))
+        actions = torch.as_tensor(np.asarray(expert_actions).reshape(-1).astype(np.int64), device=device)
+        return torch.nn.functional.cross_entropy(output, actions)
+
+    def _validation_loss(self, dataset, continuous: bool) -> float:
+        """:return: (float) the mean behaviour-cloning loss over one pass of the validation split"""
+        total = 0.0
+        with torch.no_grad():
+            for _ in range(len(dataset.val_loader)):
+                total += self._behaviour_cloning_loss(*dataset.get_next_batch("val"), continuous).item()
+        return total / max(len(dataset.val_loader), 1)
 
     # --- parameters -----------------------------------------------------------------------------------------
     def _sb2_params(self) -> list[SB2Param]:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from sb_ppo2.common.vec_env.base_vec_env import VecEnv
-from sb_ppo2.common.vec_env.util import EnvSlot, copy_obs_dict, dict_to_obs, obs_space_info, render_env
+from sb_ppo2.common.vec_env.util import EnvSlot, check_actions, copy_obs_dict, dict_to_obs, obs_space_info, render_env
 
 
 class DummyVecEnv(VecEnv):
@@ -44,7 +44,7 @@ class DummyVecEnv(VecEnv):
         self.metadata = getattr(env, "metadata", VecEnv.metadata)
 
     def step_async(self, actions: np.ndarray) -> None:
-        self.actions = actions
+        self.actions = check_actions(actions, self.action_space, self.num_envs)
 
     def step_wait(self):
         for env_idx, slot in enumerate(self._slots):

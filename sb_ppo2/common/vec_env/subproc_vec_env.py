@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from sb_ppo2.common.vec_env.base_vec_env import CloudpickleWrapper, VecEnv
-from sb_ppo2.common.vec_env.util import EnvSlot, render_env
+from sb_ppo2.common.vec_env.util import EnvSlot, check_actions, render_env
 
 # How long the parent waits for a silent worker before checking that it is still alive.
 _POLL_SECONDS = 1.0
@@ -143,6 +143,7 @@ class SubprocVecEnv(VecEnv):
             raise EnvWorkerError(f"SubprocVecEnv: the worker of env {idx} is gone") from err
 
     def step_async(self, actions: np.ndarray) -> None:
+        actions = check_actions(actions, self.action_space, self.num_envs)
         for idx, action in enumerate(actions):
             self._send(idx, ("step", action))
         self.waiting = True

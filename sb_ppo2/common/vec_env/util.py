@@ -165,3 +165,44 @@ def obs_space_info(obs_space) -> tuple[list, dict, dict]:
         shapes[key] = box.shape
         dtypes[key] = box.dtype
     return keys, shapes, dtypes
+
+
+def check_actions(actions, action_space, num_envs: int) -> np.ndarray:
+    """
+    Reject a batch of actions that cannot belong to ``action_space`` (wrong count or shape, or a discrete
+    action out of range), with a ``ValueError`` that says what was expected.  Box actions outside the bounds
+    are let through: SB2 left clipping to the caller and many envs clip themselves.
+
+    :param actions: (array-like) one action per env
+    :param action_space: (gymnasium.spaces.Space) the action space of one env
+    :param num_envs: (int) number of envs
+    :return: (np.ndarray) the actions as an array
+    """
+    actions = np.asarray(actions)
+    expected_shape = (num_envs, *action_space.shape)
+    if isinstance(action_space, spaces.Discrete) and actions.shape == (num_envs, 1):
+        actions = actions.reshape(num_envs)  # a column of actions, as some scripts pass them
+    if actions.shape != expected_shape:
+        raise ValueError(f"step: expected actions of shape {expected_shape} (one per env for {action_space}), "
+                         f"got shape {actions.shape}")
+    if isinstance(action_space, spaces.Discrete | spaces.MultiDiscrete | spaces.MultiBinary):
+        if not (np.issubdtype(actions.dtype, np.integer) or np.issubdtype(actions.dtype, np.bool_)):
+            if not np.all(np.isfinite(actions)) or np.any(actions != np.round(actions)):
+                raise ValueError(f"step: actions for {action_space} must be integers, got {actions!r}")
+        low, high = discrete_bounds(action_space)
+        if np.any(actions < low) or np.any(actions > high):
+            raise ValueError(f"step: actions {actions.tolist()} are outside the action space {action_space}")
+    return actions
+
+
+def discrete_bounds(space) -> tuple:
+    """
+    :param space: (Discrete, MultiDiscrete or MultiBinary) the space
+    :return: (tuple) the lowest and highest valid value (arrays for MultiDiscrete)
+    """
+    action_space = space
+    if isinstance(action_space, spaces.Discrete):
+        return action_space.start, action_space.start + action_space.n - 1
+    if isinstance(action_space, spaces.MultiDiscrete):
+        return np.zeros_like(action_space.nvec), action_space.nvec - 1
+    return 0, 1
