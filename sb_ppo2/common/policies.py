@@ -484,7 +484,7 @@ def policy_name_of(policy: Any) -> str:
 # --- recurrent policies (sb_ppo2.common.lstm_policies), re-exported under SB2's module path ------------------
 # Imported last: lstm_policies builds on the classes above.  Importing sb_ppo2 (any submodule) loads this
 # module first, so the cycle always resolves here.
-from sb_ppo2.common.lstm_policies import (  # noqa: E402
+from sb_ppo2.common.lstm_policies import (  # noqa: E402, F401 (re-exported)
     CnnLnLstmPolicy,
     CnnLstmPolicy,
     LstmPolicy,
