@@ -191,6 +191,9 @@ class SubprocVecEnv(VecEnv):
                 process.terminate()
         for process in self.processes:
             process.join(timeout=5)
+            if process.is_alive():  # ignored SIGTERM (or a very busy machine): make sure it goes
+                process.kill()
+                process.join(timeout=5)
         self.closed = True
 
     def get_images(self) -> Sequence[np.ndarray]:
