@@ -68,7 +68,8 @@ def evaluate_policy(
         episode_length = 0
         while not done:
             action, state = model.predict(obs, state=state, deterministic=deterministic)
-            new_obs, reward, done, _info = env.step(action)
+            # Recurrent models answer for all their n_envs padded rows; only row 0 is the real env.
+            new_obs, reward, done, _info = env.step(action[:1] if is_recurrent else action)
             if is_recurrent:
                 # Only row 0 is a real env; the other rows stay zero padding for the policy's batch size.
                 obs[0, ...] = new_obs[0]

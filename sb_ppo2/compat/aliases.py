@@ -86,6 +86,7 @@ _SB2_EXPLICIT: dict[str, AliasTarget] = {
                                           "CnnLnLstmPolicy", "LstmPolicy", "RecurrentActorCriticPolicy")),
     "stable_baselines.common.vec_env": AliasTarget("sb_ppo2.common.vec_env",
                                                    _names("common.vec_env", "VecVideoRecorder")),
+    "stable_baselines.gail": AliasTarget("sb_ppo2.gail", _names("gail", "GAIL")),
     "stable_baselines.a2c.utils": AliasTarget(None, _a2c_utils_extras, generic=True),
     "stable_baselines.deepq.policies": AliasTarget(None, _policy_family("deepq"), generic=True),
     "stable_baselines.sac.policies": AliasTarget(None, _policy_family("sac"), generic=True),
@@ -95,7 +96,7 @@ _SB2_EXPLICIT: dict[str, AliasTarget] = {
 
 # SB2 packages and modules with no sb_ppo2 counterpart: importable, every public name a placeholder.
 _SB2_PLACEHOLDER_PREFIXES = (
-    "a2c", "acer", "acktr", "ddpg", "deepq", "gail", "her", "ppo1", "sac", "td3", "trpo_mpi",
+    "a2c", "acer", "acktr", "ddpg", "deepq", "gail.gail", "gail.adversary", "her", "ppo1", "sac", "td3", "trpo_mpi",
     "common.noise", "common.buffers", "common.atari_wrappers", "common.vec_env.vec_video_recorder",
     "common.tf_util", "common.tf_layers", "common.input", "common.mpi_adam", "common.mpi_running_mean_std",
     "common.mpi_moments", "common.console_util", "common.dataset", "common.segment_tree", "common.bit_flipping_env",
@@ -131,6 +132,8 @@ _GYM_EXPLICIT = {
 
 
 def _resolve_gym(fullname: str) -> AliasTarget:
+    if fullname == "gym.utils":  # a facade, so that gym.utils.seeding can be imported below it
+        return AliasTarget(_GYM_EXPLICIT[fullname], extras=dict)
     if fullname in _GYM_EXPLICIT:
         return AliasTarget(_GYM_EXPLICIT[fullname])
     # gym.spaces.* and the env implementations (gym.envs.classic_control, ...) are gymnasium's.
@@ -154,6 +157,8 @@ _TF_EXPLICIT = {
 
 
 def _resolve_tf(fullname: str) -> AliasTarget:
+    if fullname in ("tensorflow", "tensorflow.compat"):  # facades, so that submodules can be imported below them
+        return AliasTarget(_TF_EXPLICIT[fullname], extras=dict)
     if fullname in _TF_EXPLICIT:
         return AliasTarget(_TF_EXPLICIT[fullname])
     from sb_ppo2.compat.tf_shim import TensorFlowNotSupportedError

@@ -22,7 +22,17 @@ LEGACY_ENV_IDS: dict[str, tuple[str, dict[str, Any]]] = {
     "CarRacing-v0": ("CarRacing-v3", {}),
     "Acrobot-v1": ("Acrobot-v1", {}),
     "MountainCar-v0": ("MountainCar-v0", {}),
+    "FrozenLake-v0": ("FrozenLake-v1", {}),
+    "FrozenLake8x8-v0": ("FrozenLake8x8-v1", {}),
+    "Blackjack-v0": ("Blackjack-v1", {}),
+    "CliffWalking-v0": ("CliffWalking-v1", {}),
+    "Taxi-v2": ("Taxi-v4", {}),
+    "Taxi-v3": ("Taxi-v4", {}),
 }
+
+# Atari ids of gym <= 0.17 ("PongNoFrameskip-v4", "Breakout-v0", ...) live in ale-py's "ALE/<Game>-v5" namespace,
+# with different defaults (sticky actions, frame skip): they are not mapped silently.
+_ATARI_SUFFIXES = ("NoFrameskip-v4", "NoFrameskip-v0", "Deterministic-v4", "Deterministic-v0", "-ram-v0", "-ram-v4")
 
 
 def resolve_env_id(env_id: str) -> tuple[str, dict[str, Any]]:
@@ -42,9 +52,12 @@ def resolve_env_id(env_id: str) -> tuple[str, dict[str, Any]]:
         return new_id, dict(kwargs)
     if env_id in registry:
         return env_id, {}
-    candidates = list(registry.keys()) + list(LEGACY_ENV_IDS)
+    candidates = [k for k in registry.keys() if "/" not in k or k.startswith("ALE/")] + list(LEGACY_ENV_IDS)
     closest = difflib.get_close_matches(env_id, candidates, n=1, cutoff=0.0)
     hint = f"; the closest known id is {closest[0]!r}" if closest else ""
+    if env_id.endswith(_ATARI_SUFFIXES):
+        hint += ("; old Atari ids need ale-py and its ROMs, where the game is 'ALE/<Game>-v5' (sticky actions: "
+                 "pass repeat_action_probability=0.0, frameskip=1 for NoFrameskip-v4 behaviour)")
     raise ValueError(f"Unknown environment id {env_id!r}: it is not registered in gymnasium and has no known "
                      f"gymnasium successor{hint}")
 

@@ -24,10 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE, file=sys.stderr if not argv else sys.stdout)
         return 0 if argv else 2
+    script = argv[0]
+    if script != "-m" and not os.path.isfile(script):
+        print(f"sb2-run: can't open file {script!r}: no such file", file=sys.stderr)
+        return 2
     from sb_ppo2.compat import install
 
     install()
-    if argv[0] == "-m":
+    if script == "-m":
         if len(argv) < 2:
             print(USAGE, file=sys.stderr)
             return 2
@@ -35,10 +39,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, os.getcwd())
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
         return 0
-    script = argv[0]
-    if not os.path.isfile(script):
-        print(f"sb2-run: can't open file {script!r}: no such file", file=sys.stderr)
-        return 2
     sys.argv = argv
     # As `python script.py` does: the script's folder comes first on the import path.
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))

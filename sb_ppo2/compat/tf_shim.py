@@ -9,6 +9,7 @@ Any other TensorFlow symbol raises ``TensorFlowNotSupportedError`` naming it.
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
@@ -74,15 +75,7 @@ globals().update(_TOP)
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
-    if name == "v1":
-        return globals()["_self"]()
     raise TensorFlowNotSupportedError(f"tensorflow.{name}")
 
 
-def _self():
-    import sys
-
-    return sys.modules[__name__]
-
-
-compat.__dict__["v1"] = _self()
+compat.__dict__["v1"] = sys.modules[__name__]  # tf.compat.v1.nn.relu works as tf.nn.relu

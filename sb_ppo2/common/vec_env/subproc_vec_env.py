@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -22,6 +23,9 @@ class EnvWorkerError(RuntimeError):
 
 
 def _worker(remote, parent_remote, env_fn_wrapper: CloudpickleWrapper) -> None:
+    # A forked worker inherits its parent's C-level signal handlers (SDL, used by pygame rendering, catches
+    # SIGTERM to queue a quit event): restore the default so that terminate() really stops the worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parent_remote.close()
     env = None
     try:

@@ -21,7 +21,7 @@ from sb_ppo2.compat.legacy_gym.core import (
     Wrapper,
 )
 from sb_ppo2.compat.legacy_gym.envs import make, register, spec
-from sb_ppo2.compat.legacy_gym import envs  # noqa: I001 - after make, as gym's own __init__ did
+from sb_ppo2.compat.legacy_gym import envs
 
 __version__ = "0.17.3"
 

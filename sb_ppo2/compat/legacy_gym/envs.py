@@ -40,7 +40,8 @@ class EnvSpec:
     def make(self, **kwargs: Any) -> Any:
         """:return: (Env) a new env of this spec"""
         if self.entry_point is None:
-            raise gymnasium.error.Error(f"Attempting to make deprecated env {self.id}. (HINT: is there a newer registered version of this env?)")
+            raise gymnasium.error.Error(f"Attempting to make deprecated env {self.id}. "
+                                        "(HINT: is there a newer registered version of this env?)")
         creator = self.entry_point
         if isinstance(creator, str):
             module_name, _, attr = creator.partition(":")
@@ -82,7 +83,7 @@ class EnvRegistry:
         new_id, _ = resolve_env_id(env_id)
         return gymnasium.envs.registry[new_id]
 
-    def register(self, id: str, **kwargs: Any) -> None:  # noqa: A002 - gym's signature
+    def register(self, id: str, **kwargs: Any) -> None:
         """Register a legacy env (``entry_point``, ``max_episode_steps``, ``kwargs``, ``reward_threshold``, ...)."""
         if id in self._legacy:
             raise gymnasium.error.Error(f"Cannot re-register id: {id}")

@@ -51,5 +51,5 @@ def error(msg: str, *args: Any) -> None:
         print(f"ERROR: {msg % args}")
 
 
-setLevel = set_level  # noqa: N816 - gym's alias
+setLevel = set_level
 warning = warn
