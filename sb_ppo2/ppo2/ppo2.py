@@ -19,6 +19,7 @@ from sb_ppo2.common.base_class import ActorCriticRLModel, SetVerbosity, Tensorbo
 from sb_ppo2.common.math_util import explained_variance, safe_mean
 from sb_ppo2.common.policies import ActorCriticPolicy, policy_name_of
 from sb_ppo2.common.schedules import constfn, get_schedule_fn
+from sb_ppo2.ppo2.flat_adam import FlatAdam
 from sb_ppo2.ppo2.hyperparams import check_ppo2_hyperparameters, resolve_device
 from sb_ppo2.ppo2.loss import normalize_advantages, ppo2_loss
 from sb_ppo2.common.save_util import read_extra_members
@@ -117,8 +118,9 @@ class PPO2(ActorCriticRLModel):
         self._torch_device = resolve_device(self.device, policy)
         self._small_network = getattr(policy, "cnn", None) is None
         policy.to(self._torch_device)
-        self._bind_policy(policy)
+        # FlatAdam moves the parameters into its flat buffer: create it before anything keeps views of them.
         self.optimizer = _make_adam(policy.parameters(), self._torch_device)
+        self._bind_policy(policy)
         if self.cliprange_vf is None:
             # SB2's legacy behaviour: the value function is clipped with the policy's range.
             self.cliprange_vf = self.cliprange
@@ -289,7 +291,7 @@ class PPO2(ActorCriticRLModel):
         self.optimizer.zero_grad(set_to_none=True)
         parts.loss.backward()
         if self.max_grad_norm is not None:
-            _clip_by_global_norm(self.optimizer.param_groups[0]["params"], self.max_grad_norm)
+            _clip_by_global_norm(self.optimizer.flat_grad, self.max_grad_norm)
         self.optimizer.step()
         return torch.stack([parts.policy_loss, parts.value_loss, parts.policy_entropy, parts.approxkl,
                             parts.clipfrac]).detach()
@@ -383,13 +385,9 @@ class PPO2(ActorCriticRLModel):
         return model
 
 
-def _make_adam(params, device: torch.device) -> torch.optim.Adam:
-    """Adam with SB2's epsilon; the fused kernel (one call for all parameters) where torch offers it."""
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, lr=1e-4, eps=1e-5, fused=True)
-    except (RuntimeError, TypeError, ValueError):  # older torch, or a device without the fused kernel
-        return torch.optim.Adam(params, lr=1e-4, eps=1e-5, foreach=device.type == "cuda" or None)
+def _make_adam(params, device: torch.device) -> FlatAdam:
+    """Adam with SB2's epsilon, over one flat buffer (a handful of kernels per step, whatever the network)."""
+    return FlatAdam(params, lr=1e-4, eps=1e-5)
 
 
 def _plain_number(value: Any) -> Any:
@@ -416,14 +414,18 @@ def _as_callback(callback):
     return callback if isinstance(callback, BaseCallback) else ConvertCallback(callback)
 
 
-def _clip_by_global_norm(params: list[torch.Tensor], max_norm: float) -> None:
-    """TensorFlow's ``clip_by_global_norm``: scale gradients by ``max_norm / max(global_norm, max_norm)``."""
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
+def _clip_by_global_norm(grads, max_norm: float) -> None:
+    """
+    TensorFlow's ``clip_by_global_norm``: scale gradients by ``max_norm / max(global_norm, max_norm)``.
+
+    :param grads: (torch.Tensor or [nn.Parameter]) FlatAdam's flat gradient (one kernel), or parameters
+    :param max_norm: (float) the largest global norm allowed
+    """
+    tensors = [grads] if torch.is_tensor(grads) else [p.grad for p in grads if p.grad is not None]
+    if not tensors:
         return
-    global_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    scale = max_norm / torch.clamp(global_norm, min=max_norm)
-    torch._foreach_mul_(grads, scale)
+    global_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(tensors)))
+    torch._foreach_mul_(tensors, max_norm / torch.clamp(global_norm, min=max_norm))
 
 
 def total_episode_reward_logger(rew_acc: np.ndarray, rewards: np.ndarray, masks: np.ndarray, writer,

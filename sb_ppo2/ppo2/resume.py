@@ -59,6 +59,11 @@ def restore_training_state(model: Any, members: dict[str, bytes]) -> None:
         if not entries:
             continue
         device = sb2_param.tensor.device
-        model.optimizer.state[sb2_param.tensor] = {
-            key: torch.as_tensor(value, device=device)
-            for key, value in entries.items()}
+        current = model.optimizer.state.get(sb2_param.tensor, {})
+        for key, value in entries.items():
+            saved = torch.as_tensor(value, device=device)
+            if key in current and current[key].shape == saved.shape:
+                current[key].copy_(saved)  # in place: FlatAdam's state tensors are views of its flat buffers
+            else:
+                current[key] = saved
+        model.optimizer.state[sb2_param.tensor] = current
