@@ -21,7 +21,7 @@ from torch import nn
 
 from sb_ppo2.common.distributions import ProbabilityDistribution
 from sb_ppo2.common.policies import ActorCriticPolicy, SB2Param, processed_obs_size
-from sb_ppo2.common.torch_layers import get_activation, linear, nature_cnn
+from sb_ppo2.common.torch_layers import dense_sb2_params, get_activation, linear, nature_cnn
 
 __all__ = [
     "SB2LSTM",
@@ -427,29 +427,14 @@ class LstmPolicy(RecurrentActorCriticPolicy):
 
     # --- SB2 parameter names --------------------------------------------------------------------------------
     def sb2_parameters(self) -> list[SB2Param]:
-        params: list[SB2Param] = []
-        if self.cnn is not None:
-            for name in ("c1", "c2", "c3"):
-                conv = getattr(self.cnn, name)
-                params += [SB2Param(f"model/{name}/w:0", conv.weight, "conv_w"),
-                           SB2Param(f"model/{name}/b:0", conv.bias, "conv_b")]
-            params += [SB2Param("model/fc1/w:0", self.cnn.fc1.weight, "dense"),
-                       SB2Param("model/fc1/b:0", self.cnn.fc1.bias, "plain")]
-        params += _dense_params(self._pre_names, self.pre_net)
+        params: list[SB2Param] = self.cnn.sb2_parameters() if self.cnn is not None else []
+        params += dense_sb2_params(self._pre_names, self.pre_net)
         params += self.lstm.sb2_parameters()
-        params += _dense_params(self._post_names, self.post_net)
+        params += dense_sb2_params(self._post_names, self.post_net)
         # net_arch mode: all pi_fc*, then all vf_fc* (not interleaved, unlike the feed-forward policies).
-        params += _dense_params([f"pi_fc{i}" for i in range(len(self.policy_net))], self.policy_net)
-        params += _dense_params([f"vf_fc{i}" for i in range(len(self.value_net))], self.value_net)
+        params += dense_sb2_params([f"pi_fc{i}" for i in range(len(self.policy_net))], self.policy_net)
+        params += dense_sb2_params([f"vf_fc{i}" for i in range(len(self.value_net))], self.value_net)
         return params + self._head_sb2_params()
-
-
-def _dense_params(names: list[str], layers: nn.ModuleList) -> list[SB2Param]:
-    params: list[SB2Param] = []
-    for name, layer in zip(names, layers):
-        params += [SB2Param(f"model/{name}/w:0", layer.weight, "dense"),
-                   SB2Param(f"model/{name}/b:0", layer.bias, "plain")]
-    return params
 
 
 class CnnLstmPolicy(LstmPolicy):

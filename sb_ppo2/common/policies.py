@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from itertools import zip_longest
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,15 +20,7 @@ from torch import nn
 
 from sb_ppo2.common.distributions import ProbabilityDistribution, action_param_size, make_distribution
 from sb_ppo2.common.numpy_forward import NumpyActor, numpy_activation
-from sb_ppo2.common.torch_layers import get_activation, linear, nature_cnn, parse_net_arch
-
-
-class SB2Param(NamedTuple):
-    """How one torch parameter is written in SB2's files: its TF name and its layout kind."""
-
-    name: str  # TF variable name, e.g. "model/pi_fc0/w:0"
-    tensor: torch.Tensor
-    kind: str  # "dense": [out,in] <-> [in,out]; "plain": same layout; "conv_w": OIHW <-> HWIO; "conv_b": [C] <-> [1,C,1,1]
+from sb_ppo2.common.torch_layers import SB2Param, dense_sb2_params, get_activation, linear, nature_cnn, parse_net_arch
 
 
 def preprocess_obs_space_check(ob_space) -> None:
@@ -365,24 +357,14 @@ class FeedForwardPolicy(ActorCriticPolicy):
         return latent_pi, latent_vf
 
     def sb2_parameters(self) -> list[SB2Param]:
-        params: list[SB2Param] = []
         if self.cnn is not None:
-            for name in ("c1", "c2", "c3"):
-                conv = getattr(self.cnn, name)
-                params += [SB2Param(f"model/{name}/w:0", conv.weight, "conv_w"),
-                           SB2Param(f"model/{name}/b:0", conv.bias, "conv_b")]
-            params += [SB2Param("model/fc1/w:0", self.cnn.fc1.weight, "dense"),
-                       SB2Param("model/fc1/b:0", self.cnn.fc1.bias, "plain")]
-        else:
-            for name, layer in zip(self._shared_names, self.shared_net):
-                params += [SB2Param(f"model/{name}/w:0", layer.weight, "dense"),
-                           SB2Param(f"model/{name}/b:0", layer.bias, "plain")]
-            # SB2 created the pi and vf tower layers interleaved by depth.
-            for idx, (pi_layer, vf_layer) in enumerate(zip_longest(self.policy_net, self.value_net)):
-                for prefix, layer in (("pi", pi_layer), ("vf", vf_layer)):
-                    if layer is not None:
-                        params += [SB2Param(f"model/{prefix}_fc{idx}/w:0", layer.weight, "dense"),
-                                   SB2Param(f"model/{prefix}_fc{idx}/b:0", layer.bias, "plain")]
+            return self.cnn.sb2_parameters() + self._head_sb2_params()
+        params = dense_sb2_params(self._shared_names, self.shared_net)
+        # SB2 created the pi and vf tower layers interleaved by depth.
+        for idx, (pi_layer, vf_layer) in enumerate(zip_longest(self.policy_net, self.value_net)):
+            for prefix, layer in (("pi", pi_layer), ("vf", vf_layer)):
+                if layer is not None:
+                    params += dense_sb2_params([f"{prefix}_fc{idx}"], [layer])
         return params + self._head_sb2_params()
 
 

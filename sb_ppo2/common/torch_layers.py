@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -24,6 +25,29 @@ _ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "gelu": nn.functional.gelu,
     "identity": lambda x: x,
 }
+
+
+class SB2Param(NamedTuple):
+    """How one torch parameter is written in SB2's files: its TF name and its layout kind."""
+
+    name: str  # TF variable name, e.g. "model/pi_fc0/w:0"
+    tensor: torch.Tensor
+    kind: str  # "dense": [out,in] <-> [in,out]; "plain": same layout; "conv_w": OIHW <-> HWIO; "conv_b": [C] <-> [1,C,1,1]
+
+
+def dense_sb2_params(names: Iterable[str], layers: Iterable[nn.Linear]) -> list[SB2Param]:
+    """
+    SB2's variables of dense layers: ``model/<name>/w:0`` ([in, out]) and ``model/<name>/b:0`` per layer.
+
+    :param names: ([str]) the TF scope of each layer (e.g. ``pi_fc0``)
+    :param layers: ([nn.Linear]) the layers
+    :return: ([SB2Param])
+    """
+    params: list[SB2Param] = []
+    for name, layer in zip(names, layers):
+        params += [SB2Param(f"model/{name}/w:0", layer.weight, "dense"),
+                   SB2Param(f"model/{name}/b:0", layer.bias, "plain")]
+    return params
 
 
 def get_activation(act_fun) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -102,6 +126,15 @@ class NatureCNN(nn.Module):
         self.conv_output_shape = tuple(out.shape[1:])  # (C, H, W)
         self.fc1 = linear(int(np.prod(self.conv_output_shape)), 512, gain=math.sqrt(2))
         self.latent_dim = 512
+
+    def sb2_parameters(self) -> list[SB2Param]:
+        """:return: ([SB2Param]) ``c1, c2, c3, fc1`` as SB2 named and laid them out"""
+        params: list[SB2Param] = []
+        for name in ("c1", "c2", "c3"):
+            conv = getattr(self, name)
+            params += [SB2Param(f"model/{name}/w:0", conv.weight, "conv_w"),
+                       SB2Param(f"model/{name}/b:0", conv.bias, "conv_b")]
+        return params + dense_sb2_params(["fc1"], [self.fc1])
 
     def _convs(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(self.c3(self.act(self.c2(self.act(self.c1(x))))))
