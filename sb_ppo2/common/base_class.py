@@ -374,14 +374,7 @@ class ActorCriticRLModel(BaseRLModel):
         :param deterministic: (bool) take the most likely action instead of sampling
         :return: ((np.ndarray, np.ndarray)) the action(s), clipped to a Box space's bounds, and the next state
         """
-        if state is None:
-            state = self.initial_state
-        if mask is None:
-            mask = [False for _ in range(self.n_envs or 1)]
-        observation = self._check_observation(observation)
-        vectorized_env = self._is_vectorized_observation(observation, self.observation_space)
-        observation = observation.reshape((-1, *self.observation_space.shape))
-        self._check_recurrent_inputs(observation, state, mask)
+        observation, state, mask, vectorized_env = self._prepare_inputs(observation, state, mask)
         actions, _, states, _ = self.step(observation, state, mask, deterministic=deterministic)
         clipped_actions = actions
         if isinstance(self.action_space, spaces.Box):
@@ -391,6 +384,23 @@ class ActorCriticRLModel(BaseRLModel):
                 raise ValueError("Error: The environment must be vectorized when using recurrent policies.")
             clipped_actions = clipped_actions[0]
         return clipped_actions, states
+
+    def _prepare_inputs(self, observation, state, mask) -> tuple[np.ndarray, Any, Any, bool]:
+        """
+        SB2's input handling shared by ``predict`` and ``action_probability``: defaults for ``state`` and
+        ``mask``, checks, and the observation as a batch.
+
+        :return: ((np.ndarray, np.ndarray, list, bool)) observation batch, state, mask, whether it was a batch
+        """
+        if state is None:
+            state = self.initial_state
+        if mask is None:
+            mask = [False for _ in range(self.n_envs or 1)]
+        observation = self._check_observation(observation)
+        vectorized_env = self._is_vectorized_observation(observation, self.observation_space)
+        observation = observation.reshape((-1, *self.observation_space.shape))
+        self._check_recurrent_inputs(observation, state, mask)
+        return observation, state, mask, vectorized_env
 
     def action_probability(self, observation, state=None, mask=None, actions=None, logp: bool = False):
         """
@@ -404,14 +414,7 @@ class ActorCriticRLModel(BaseRLModel):
         :param logp: (bool) return log-probabilities (with ``actions``)
         :return: (np.ndarray or list) see SB2's documentation for the shapes per action space
         """
-        if state is None:
-            state = self.initial_state
-        if mask is None:
-            mask = [False for _ in range(self.n_envs or 1)]
-        observation = self._check_observation(observation)
-        vectorized_env = self._is_vectorized_observation(observation, self.observation_space)
-        observation = observation.reshape((-1, *self.observation_space.shape))
-        self._check_recurrent_inputs(observation, state, mask)
+        observation, state, mask, vectorized_env = self._prepare_inputs(observation, state, mask)
         actions_proba = self.proba_step(observation, state, mask)
         if len(actions_proba) == 0:
             warnings.warn(f"Warning: action probability is not implemented for {type(self.action_space).__name__} "

@@ -20,7 +20,7 @@ from gymnasium import spaces
 from torch import nn
 
 from sb_ppo2.common.distributions import ProbabilityDistribution
-from sb_ppo2.common.policies import ActorCriticPolicy, SB2Param, processed_obs_size
+from sb_ppo2.common.policies import ActorCriticPolicy, SB2Param, mlp_towers, processed_obs_size
 from sb_ppo2.common.torch_layers import dense_sb2_params, get_activation, linear, nature_cnn
 
 __all__ = [
@@ -402,15 +402,7 @@ class LstmPolicy(RecurrentActorCriticPolicy):
 
     def _towers(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The layers after the LSTM: shared ones, then the pi and vf towers."""
-        act = self.act
-        for layer in self.post_net:
-            latent = act(layer(latent))
-        latent_pi = latent_vf = latent
-        for layer in self.policy_net:
-            latent_pi = act(layer(latent_pi))
-        for layer in self.value_net:
-            latent_vf = act(layer(latent_vf))
-        return latent_pi, latent_vf
+        return mlp_towers(latent, self.act, self.post_net, self.policy_net, self.value_net)
 
     def evaluate_sequences(self, obs: torch.Tensor, states: torch.Tensor, masks: torch.Tensor
                            ) -> tuple[ProbabilityDistribution, torch.Tensor, torch.Tensor]:

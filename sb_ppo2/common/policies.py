@@ -345,16 +345,8 @@ class FeedForwardPolicy(ActorCriticPolicy):
         if self.cnn is not None:
             latent = self.cnn(features)
             return latent, latent
-        act = self.act
-        latent = features.reshape(features.shape[0], -1)
-        for layer in self.shared_net:
-            latent = act(layer(latent))
-        latent_pi = latent_vf = latent
-        for layer in self.policy_net:
-            latent_pi = act(layer(latent_pi))
-        for layer in self.value_net:
-            latent_vf = act(layer(latent_vf))
-        return latent_pi, latent_vf
+        return mlp_towers(features.reshape(features.shape[0], -1), self.act, self.shared_net, self.policy_net,
+                          self.value_net)
 
     def sb2_parameters(self) -> list[SB2Param]:
         if self.cnn is not None:
@@ -366,6 +358,24 @@ class FeedForwardPolicy(ActorCriticPolicy):
                 if layer is not None:
                     params += dense_sb2_params([f"{prefix}_fc{idx}"], [layer])
         return params + self._head_sb2_params()
+
+
+def mlp_towers(latent: torch.Tensor, act, shared_layers, pi_layers, vf_layers) -> tuple[torch.Tensor, torch.Tensor]:
+    """
+    SB2's MLP extractor: shared layers, then separate policy and value towers, ``act`` after every layer.
+
+    :param latent: (torch.Tensor) flat input features
+    :param act: (callable) the activation
+    :return: ((torch.Tensor, torch.Tensor)) policy latent and value latent
+    """
+    for layer in shared_layers:
+        latent = act(layer(latent))
+    latent_pi = latent_vf = latent
+    for layer in pi_layers:
+        latent_pi = act(layer(latent_pi))
+    for layer in vf_layers:
+        latent_vf = act(layer(latent_vf))
+    return latent_pi, latent_vf
 
 
 class CnnPolicy(FeedForwardPolicy):
