@@ -340,3 +340,19 @@ def test_vec_env_step_rejects_actions_outside_the_space():
         sub.step(np.array([2]))  # still usable afterwards
     finally:
         sub.close()
+
+
+@pytest.mark.parametrize("start_method", ["forkserver", "spawn"])
+def test_killed_worker_with_default_start_methods_is_reported_at_once(start_method):
+    import os
+    import signal
+    import time
+
+    env = SubprocVecEnv([lambda: IdentityEnv(3)] * 2, start_method=start_method)
+    env.reset()
+    os.kill(env.processes[1].pid, signal.SIGKILL)
+    start = time.monotonic()
+    with pytest.raises(EnvWorkerError, match="env 1"):
+        env.step(np.array([0, 0]))
+    assert time.monotonic() - start < 10
+    assert all_dead(env.processes)

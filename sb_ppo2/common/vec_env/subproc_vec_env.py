@@ -88,6 +88,7 @@ class SubprocVecEnv(VecEnv):
             forkserver_available = "forkserver" in multiprocessing.get_all_start_methods()
             start_method = "forkserver" if forkserver_available else "spawn"
         ctx = multiprocessing.get_context(start_method)
+        self._poll_for_death = start_method == "fork"
         self.remotes, self.work_remotes = zip(*[ctx.Pipe(duplex=True) for _ in range(n_envs)])
         self.processes = []
         for work_remote, remote, env_fn in zip(self.work_remotes, self.remotes, env_fns):
@@ -111,7 +112,9 @@ class SubprocVecEnv(VecEnv):
         """Wait for worker ``idx``'s answer; raise ``EnvWorkerError`` if it failed or died."""
         remote, process = self.remotes[idx], self.processes[idx]
         try:
-            while not remote.poll(_POLL_SECONDS):
+            # With 'fork', sibling workers inherit each other's pipe ends, so a dead worker's pipe may never
+            # report EOF: poll and check liveness.  Other start methods get EOF at once: a plain recv suffices.
+            while self._poll_for_death and not remote.poll(_POLL_SECONDS):
                 if not process.is_alive():
                     raise EnvWorkerError(
                         f"SubprocVecEnv: the worker of env {idx} died (exit code {process.exitcode}) without answering"
