@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -188,17 +187,10 @@ def save_html(fig: go.Figure, path: str) -> str:
     :return: (str) ``path``
     """
     html = fig.to_html(include_plotlyjs=True, full_html=True)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp_file:
-            tmp_file.write(html)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+    from sb_ppo2.common.save_util import atomic_write
+
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        handle.write(html)
     return path
 
 

@@ -324,3 +324,15 @@ def test_action_probability_box_log_density_known_value():
     result = model.action_probability(np.array([[0.5], [0.5]]), actions=0.2, logp=True)
     assert result.shape == (1, 1)
     assert result[0, 0] == pytest.approx(-16.616353440210627)
+
+
+def test_set_env_accepts_box_bounds_that_differ_with_a_warning():
+    class Bounded(gym.Env):
+        observation_space = gym.spaces.Box(-3.4e38, 3.4e38, (4,), np.float32)  # old gym's "unbounded"
+        action_space = gym.spaces.Discrete(2)
+
+    model = PPO2("MlpPolicy", Bounded())
+    with pytest.warns(UserWarning, match="bounds differ"):
+        model.set_env(DummyVecEnv([lambda: gym.make("CartPole-v1")]))
+    with pytest.raises(AssertionError, match="observation space"):
+        model.set_env(DummyVecEnv([lambda: gym.make("Acrobot-v1")]))  # 6-D: not the same network input

@@ -196,10 +196,10 @@ class BaseRLModel(ABC):
             return
         if env is None:
             raise ValueError("Error: trying to replace the current environment with None")
-        assert self.observation_space == env.observation_space, (
+        assert spaces_match(self.observation_space, env.observation_space, "observation"), (
             "Error: the environment passed must have at least the same observation space as the model was "
             f"trained on (model: {self.observation_space}, env: {env.observation_space}).")
-        assert self.action_space == env.action_space, (
+        assert spaces_match(self.action_space, env.action_space, "action"), (
             "Error: the environment passed must have at least the same action space as the model was trained on "
             f"(model: {self.action_space}, env: {env.action_space}).")
         if self._requires_vec_env:
@@ -683,6 +683,28 @@ class ActorCriticRLModel(BaseRLModel):
     @abstractmethod
     def save(self, save_path, cloudpickle: bool = False) -> None:
         """Save the model to a file."""
+
+
+def spaces_match(model_space, env_space, what: str) -> bool:
+    """
+    SB2 required equal spaces.  Box bounds are allowed to differ, with a warning: gym stored unbounded
+    dimensions as float32's largest value where gymnasium has infinity (CartPole), and some successor envs
+    moved their limits (LunarLander-v3), while the network and its input are the same.
+
+    :param model_space: (gymnasium.spaces.Space) the model's space
+    :param env_space: (gymnasium.spaces.Space) the env's space
+    :param what: (str) "observation" or "action", for the warning
+    :return: (bool) whether the env can be used with the model
+    """
+    if model_space == env_space:
+        return True
+    if not (isinstance(model_space, spaces.Box) and isinstance(env_space, spaces.Box)):
+        return False
+    if model_space.shape != env_space.shape or model_space.dtype != env_space.dtype:
+        return False
+    warnings.warn(f"The env's {what} space bounds differ from the model's ({env_space} vs {model_space}); "
+                  "using the env anyway (same shape and dtype)")
+    return True
 
 
 def is_policy_class(policy: Any) -> bool:

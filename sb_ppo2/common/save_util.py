@@ -29,28 +29,37 @@ _SCHEDULE_KEY = ":sb_ppo2_schedule:"
 
 
 @contextlib.contextmanager
-def atomic_write(path: str, mode: str = "wb") -> Iterator[Any]:
+def atomic_write(path: str, mode: str = "wb", encoding: str | None = None) -> Iterator[Any]:
     """
     Write a file atomically: into a temporary file in the same folder, then renamed over ``path``.
 
     On any failure the previous file at ``path`` is left untouched and the temporary file is removed.
+    The file gets the permissions a plain ``open`` would give it (``0666`` minus the umask).
 
     :param path: (str) destination
     :param mode: (str) ``"wb"`` or ``"w"``
+    :param encoding: (str) text encoding for ``"w"``
     """
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, mode) as handle:
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_path, 0o666 & ~_current_umask())  # mkstemp makes files private (0600)
         os.replace(tmp_path, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(tmp_path)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def is_json_serializable(item: Any) -> bool:
