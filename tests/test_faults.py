@@ -356,3 +356,30 @@ def test_killed_worker_with_default_start_methods_is_reported_at_once(start_meth
         env.step(np.array([0, 0]))
     assert time.monotonic() - start < 10
     assert all_dead(env.processes)
+
+
+# --- checkpoint and resume --------------------------------------------------------------------------------
+def test_resume_a_killed_run_from_checkpoint_files(tmp_path):
+    import glob
+    import os
+
+    from sb_ppo2.common.callbacks import CheckpointCallback
+
+    def make_env():
+        return VecNormalize(DummyVecEnv([lambda: gym.make("CartPole-v1")] * 2))
+
+    env = make_env()
+    model = PPO2("MlpPolicy", env, n_steps=16, nminibatches=1, seed=0)
+    checkpoints = CheckpointCallback(save_freq=32, save_path=str(tmp_path), name_prefix="run")
+    with pytest.raises(KeyboardInterrupt):  # the run is "killed" after its 2nd checkpoint
+        model.learn(10_000, callback=[checkpoints, InterruptAt(70)])
+    assert sorted(os.path.basename(p) for p in glob.glob(str(tmp_path / "*"))) == [
+        "run_128_steps.zip", "run_64_steps.zip", "run_vecnormalize_128_steps.pkl", "run_vecnormalize_64_steps.pkl"]
+    saved_mean = VecNormalize.load(str(tmp_path / "run_vecnormalize_128_steps.pkl"), make_env()).obs_rms.mean
+
+    resumed_env = VecNormalize.load(str(tmp_path / "run_vecnormalize_128_steps.pkl"), make_env().venv)
+    resumed = PPO2.load(str(tmp_path / "run_128_steps.zip"), env=resumed_env)
+    assert resumed.num_timesteps == 128
+    np.testing.assert_array_equal(resumed.get_vec_normalize_env().obs_rms.mean, saved_mean)
+    resumed.learn(64, reset_num_timesteps=False)
+    assert resumed.num_timesteps == 192
