@@ -336,3 +336,10 @@ def test_set_env_accepts_box_bounds_that_differ_with_a_warning():
         model.set_env(DummyVecEnv([lambda: gym.make("CartPole-v1")]))
     with pytest.raises(AssertionError, match="observation space"):
         model.set_env(DummyVecEnv([lambda: gym.make("Acrobot-v1")]))  # 6-D: not the same network input
+
+
+def test_sb2_names_exported_from_common():
+    from sb_ppo2.common import ActorCriticRLModel, BaseRLModel, explained_variance, make_vec_env, set_global_seeds
+
+    assert issubclass(PPO2, ActorCriticRLModel) and issubclass(PPO2, BaseRLModel)
+    assert callable(make_vec_env) and callable(set_global_seeds) and callable(explained_variance)
