@@ -28,6 +28,7 @@ BENCHMARK = {
 def _box2d_available() -> bool:
     try:
         import Box2D  # noqa: F401
+        import pygame  # noqa: F401  (gymnasium's LunarLander imports it when built)
     except ImportError:
         return False
     return True
@@ -36,7 +37,7 @@ def _box2d_available() -> bool:
 @pytest.mark.parametrize("env_id", sorted(BENCHMARK))
 def test_zoo_agent_reaches_published_reward(zoo_dir, env_id):
     if env_id.startswith("LunarLander") and not _box2d_available():
-        pytest.skip("LunarLander needs Box2D: pip install box2d")
+        pytest.skip("LunarLander needs Box2D and pygame: pip install 'sb_ppo2[box2d]'")
     assert os.path.exists(os.path.join(zoo_dir, env_id + ".pkl"))
     model, obs_rms = load_zoo_agent(zoo_dir, env_id)
     returns = evaluate_episodes(model, env_id, seeds=range(1000, 1100), obs_rms=obs_rms)
