@@ -18,11 +18,11 @@ from sb_ppo2 import logger
 from sb_ppo2.common.base_class import ActorCriticRLModel, SetVerbosity, TensorboardWriter
 from sb_ppo2.common.math_util import explained_variance, safe_mean
 from sb_ppo2.common.policies import ActorCriticPolicy, policy_name_of
+from sb_ppo2.common.save_util import read_extra_members
 from sb_ppo2.common.schedules import constfn, get_schedule_fn
 from sb_ppo2.ppo2.flat_adam import FlatAdam
 from sb_ppo2.ppo2.hyperparams import check_ppo2_hyperparameters, resolve_device
 from sb_ppo2.ppo2.loss import normalize_advantages, ppo2_loss
-from sb_ppo2.common.save_util import read_extra_members
 from sb_ppo2.ppo2.resume import restore_training_state, training_state_members
 from sb_ppo2.ppo2.rollout import Runner, swap_and_flatten
 from sb_ppo2.ppo2.safeguards import UpdateSnapshot, check_losses_finite, check_rollout_finite
@@ -118,8 +118,9 @@ class PPO2(ActorCriticRLModel):
         self._torch_device = resolve_device(self.device, policy)
         self._small_network = getattr(policy, "cnn", None) is None
         policy.to(self._torch_device)
-        # FlatAdam moves the parameters into its flat buffer: create it before anything keeps views of them.
-        self.optimizer = _make_adam(policy.parameters(), self._torch_device)
+        # Adam with SB2's epsilon, over one flat buffer (a handful of kernels per step whatever the network).
+        # FlatAdam moves the parameters into that buffer: create it before anything keeps views of them.
+        self.optimizer = FlatAdam(policy.parameters(), lr=1e-4, eps=1e-5)
         self._bind_policy(policy)
         if self.cliprange_vf is None:
             # SB2's legacy behaviour: the value function is clipped with the policy's range.
@@ -383,11 +384,6 @@ class PPO2(ActorCriticRLModel):
         model.load_parameters(params)
         restore_training_state(model, read_extra_members(load_path))
         return model
-
-
-def _make_adam(params, device: torch.device) -> FlatAdam:
-    """Adam with SB2's epsilon, over one flat buffer (a handful of kernels per step, whatever the network)."""
-    return FlatAdam(params, lr=1e-4, eps=1e-5)
 
 
 def _plain_number(value: Any) -> Any:
