@@ -108,6 +108,8 @@ class BasePolicy(nn.Module):
                 obs_range = torch.as_tensor(high - low, dtype=torch.float32)
         self.register_buffer("_obs_low", obs_low, persistent=False)
         self.register_buffer("_obs_range", obs_range, persistent=False)
+        # Images have low = 0: skipping the subtraction saves a full pass over every batch.
+        self._obs_low_is_zero = obs_low is not None and not bool(torch.any(obs_low != 0))
 
     def preprocess(self, obs: torch.Tensor) -> torch.Tensor:
         """
@@ -124,10 +126,13 @@ class BasePolicy(nn.Module):
             return torch.cat(
                 [nn.functional.one_hot(obs[:, i], int(n)).float() for i, n in enumerate(space.nvec)], dim=-1
             )
-        obs = obs.float()
-        if self._obs_low is not None:
-            obs = (obs - self._obs_low) / self._obs_range
-        return obs
+        if self._obs_low is None:
+            return obs.float()
+        # A fresh float copy, then in place (cheaper than out-of-place ops on large image batches).
+        obs = obs.to(torch.float32, copy=True)
+        if not self._obs_low_is_zero:
+            obs.sub_(self._obs_low)
+        return obs.div_(self._obs_range)
 
 
 class ActorCriticPolicy(BasePolicy):
