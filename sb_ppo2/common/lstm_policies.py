@@ -21,7 +21,7 @@ from torch import nn
 
 from sb_ppo2.common.distributions import ProbabilityDistribution
 from sb_ppo2.common.policies import ActorCriticPolicy, SB2Param, mlp_towers, processed_obs_size
-from sb_ppo2.common.torch_layers import dense_sb2_params, get_activation, linear, nature_cnn
+from sb_ppo2.common.torch_layers import dense_sb2_params, get_activation, linear, nature_cnn, tower_sizes
 
 __all__ = [
     "SB2LSTM",
@@ -271,12 +271,7 @@ def _parse_lstm_net_arch(net_arch) -> tuple[list[tuple[int, int | str]], list[in
             has_lstm = True
         else:
             assert isinstance(layer, dict), "Error: the net_arch list can only contain ints and dicts"
-            if "pi" in layer:
-                assert isinstance(layer["pi"], list), "Error: net_arch[-1]['pi'] must contain a list of integers."
-                pi_layers = layer["pi"]
-            if "vf" in layer:
-                assert isinstance(layer["vf"], list), "Error: net_arch[-1]['vf'] must contain a list of integers."
-                vf_layers = layer["vf"]
+            pi_layers, vf_layers = tower_sizes(layer)
             break
     for tower, sizes in (("policy", pi_layers), ("value function", vf_layers)):
         for size in sizes:

@@ -157,6 +157,19 @@ def nature_cnn(observation_shape, **kwargs) -> NatureCNN:
     return NatureCNN(observation_shape, **kwargs)
 
 
+def tower_sizes(layer: dict) -> tuple[list, list]:
+    """
+    The ``dict(pi=[...], vf=[...])`` entry of SB2's ``net_arch`` (either key may be missing).
+
+    :param layer: (dict) the entry
+    :return: ((list, list)) the policy and value tower widths, as given
+    """
+    pi_layers, vf_layers = layer.get("pi", []), layer.get("vf", [])
+    assert isinstance(pi_layers, list), "Error: net_arch[-1]['pi'] must contain a list of integers."
+    assert isinstance(vf_layers, list), "Error: net_arch[-1]['vf'] must contain a list of integers."
+    return pi_layers, vf_layers
+
+
 def parse_net_arch(net_arch) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """
     Split SB2's ``net_arch`` into shared layers and the policy / value towers.
@@ -176,12 +189,7 @@ def parse_net_arch(net_arch) -> tuple[list[tuple[int, int]], list[int], list[int
         if isinstance(layer, int):
             shared.append((idx, layer))
             continue
-        if "pi" in layer:
-            assert isinstance(layer["pi"], list), "Error: net_arch[-1]['pi'] must contain a list of integers."
-            pi_layers = layer["pi"]
-        if "vf" in layer:
-            assert isinstance(layer["vf"], list), "Error: net_arch[-1]['vf'] must contain a list of integers."
-            vf_layers = layer["vf"]
+        pi_layers, vf_layers = tower_sizes(layer)
         for width in pi_layers + vf_layers:
             assert isinstance(width, int) and not isinstance(width, bool), "Error: net_arch[-1]['pi'/'vf'] must contain ints."
         break
