@@ -152,6 +152,23 @@ def _preload_in_forkserver(config: BenchConfig, module: str) -> None:
         multiprocessing.set_forkserver_preload(["__main__", module])
 
 
+def _evaluator(model: Any, make_vec_env: Callable, evaluate_policy: Callable, config: BenchConfig,
+               seed: int) -> Callable[[int], list[float]]:
+    """
+    ``evaluate(n_episodes) -> episode rewards``: deterministic episodes on a fresh 1-env VecEnv, built with the
+    library's own ``make_vec_env`` and ``evaluate_policy`` (both libraries share these signatures).
+    """
+
+    def evaluate(n_episodes: int) -> list[float]:
+        eval_env = make_vec_env(env_factory(config), n_envs=1, seed=seed + EVAL_SEED_OFFSET)
+        rewards, _ = evaluate_policy(model, eval_env, n_eval_episodes=n_episodes, deterministic=True,
+                                     return_episode_rewards=True)
+        eval_env.close()
+        return rewards
+
+    return evaluate
+
+
 def _build_sb_ppo2(config: BenchConfig, seed: int) -> tuple[Any, Any, Callable]:
     """(model, env, evaluate(model) -> rewards) for sb_ppo2."""
     from sb_ppo2 import PPO2
@@ -164,14 +181,7 @@ def _build_sb_ppo2(config: BenchConfig, seed: int) -> tuple[Any, Any, Callable]:
     env = make_vec_env(env_factory(config), n_envs=config.n_envs, seed=seed, vec_env_cls=vec_cls)
     model = PPO2(config.policy, env, verbose=0, seed=seed, n_cpu_tf_sess=1, device="cpu", **sb_ppo2_kwargs(config))
 
-    def evaluate(n_episodes: int) -> list[float]:
-        eval_env = make_vec_env(env_factory(config), n_envs=1, seed=seed + EVAL_SEED_OFFSET)
-        rewards, _ = evaluate_policy(model, eval_env, n_eval_episodes=n_episodes, deterministic=True,
-                                     return_episode_rewards=True)
-        eval_env.close()
-        return rewards
-
-    return model, env, evaluate
+    return model, env, _evaluator(model, make_vec_env, evaluate_policy, config, seed)
 
 
 def _build_sb3(config: BenchConfig, seed: int) -> tuple[Any, Any, Callable]:
@@ -186,14 +196,7 @@ def _build_sb3(config: BenchConfig, seed: int) -> tuple[Any, Any, Callable]:
     env = make_vec_env(env_factory(config), n_envs=config.n_envs, seed=seed, vec_env_cls=vec_cls)
     model = PPO(config.policy, env, verbose=0, seed=seed, device="cpu", **sb3_kwargs(config))
 
-    def evaluate(n_episodes: int) -> list[float]:
-        eval_env = make_vec_env(env_factory(config), n_envs=1, seed=seed + EVAL_SEED_OFFSET)
-        rewards, _ = evaluate_policy(model, eval_env, n_eval_episodes=n_episodes, deterministic=True,
-                                     return_episode_rewards=True)
-        eval_env.close()
-        return rewards
-
-    return model, env, evaluate
+    return model, env, _evaluator(model, make_vec_env, evaluate_policy, config, seed)
 
 
 def run_worker(spec: dict[str, Any]) -> dict[str, Any]:
